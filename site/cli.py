@@ -1,0 +1,111 @@
+"""`sds-site`: the one command for building, checking and serving the site.
+
+    sds-site build [--out build] [--base-url URL] [--jobs N]
+    sds-site check
+    sds-site serve [--host 127.0.0.1] [--port 8000] [--production]
+Every error names the file, the line and the fix, and exits with status 1 without touching build/.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .config import PROJECT_DIR
+from .config import ConfigError
+from .config import load_config
+from .content import ContentError
+
+EXIT_OK = 0
+EXIT_ERROR = 1
+
+
+class UserError(Exception):
+    """A problem the person running the command can fix; printed without a traceback."""
+
+
+def _make_app(args: argparse.Namespace):
+    from . import create_app
+
+    config = load_config(overrides={"base_url": getattr(args, "base_url", None)})
+    return create_app(config, project_dir=Path(args.project).resolve())
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from .build import build
+
+    app = _make_app(args)
+    out = Path(args.out) if args.out else Path(args.project) / "build"
+    report = build(app, out, jobs=args.jobs)
+    for warning in report.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    print(f"Built {report.pages} pages ({report.files} files) in {report.seconds:.2f} s "
+          f"({report.pages_per_second:,.0f} pages/s, {report.jobs} processes) into {report.out}")
+    return EXIT_OK
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    app = _make_app(args)
+    state = app.extensions["sds"]
+    for warning in state.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    print(f"OK: {len(state.content.pages)} pages checked.")
+    return EXIT_OK
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from .serve import serve
+
+    app = _make_app(args)
+    return serve(app, host=args.host, port=args.port, production=args.production)
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="sds-site", description=__doc__.splitlines()[0])
+    p.add_argument("--project", default=str(PROJECT_DIR), help="project folder (default: this checkout)")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    b = sub.add_parser("build", help="validate everything and write the static site")
+    b.add_argument("--out", help="output folder (default: build/)")
+    b.add_argument("--base-url", help="the address the site is published at")
+    b.add_argument("--jobs", type=int, default=None, help="processes to freeze with (default: one per core)")
+    b.set_defaults(func=cmd_build)
+
+    c = sub.add_parser("check", help="validate content, data and configuration, reporting every problem")
+    c.set_defaults(func=cmd_check)
+
+    s = sub.add_parser("serve", help="serve the live site (default http://127.0.0.1:8000)")
+    s.add_argument("--host", default="127.0.0.1")
+    s.add_argument("--port", type=int, default=8000)
+    s.add_argument("--production", action="store_true", help="serve with waitress and strict headers")
+    s.add_argument("--base-url", help="the address the site is published at")
+    s.set_defaults(func=cmd_serve)
+
+    for register in _extensions():
+        register(sub)
+    return p
+
+
+def _extensions():
+    """Subcommands that other modules add (directory, translations, leaflets)."""
+    from .commands import REGISTRARS
+
+    return REGISTRARS
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except ContentError as exc:
+        print(f"The content has {len(exc.issues)} problem(s); nothing was built or changed:", file=sys.stderr)
+        for issue in exc.issues:
+            print(f"  {issue}", file=sys.stderr)
+        return EXIT_ERROR
+    except (ConfigError, UserError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+
+
+if __name__ == "__main__":
+    sys.exit(main())
