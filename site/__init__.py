@@ -5,6 +5,7 @@ validated once, up front: a problem in any of them raises before a single page i
 """
 from __future__ import annotations
 
+from importlib import import_module
 from pathlib import Path
 
 from flask import Flask
@@ -15,6 +16,7 @@ from flask_babel import refresh
 from .config import PROJECT_DIR
 from .config import SiteConfig
 from .config import load_config
+from .features import FEATURES
 from .state import SiteState
 
 __all__ = ["create_app", "SiteState", "SiteConfig"]
@@ -63,5 +65,7 @@ def create_app(config: SiteConfig | None = None, *, content_dir: Path | None = N
 
     app.register_blueprint(pages.bp)
     meta.init_app(app)
+    for name in FEATURES:
+        import_module(name).init_app(app)
     state.register_template_helpers(app)
     return app

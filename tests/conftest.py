@@ -38,3 +38,56 @@ def app(make_app):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+# --- the real site, built once per test session (used by search, finder and quality tests) ---
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def real_app():
+    """The app over the project's real content, configuration and data."""
+    return create_app(load_config(overrides={"base_url": "http://127.0.0.1:8000"}), project_dir=PROJECT_DIR,
+                      testing=True)
+
+
+@pytest.fixture(scope="session")
+def real_build(real_app, tmp_path_factory) -> Path:
+    """The real site, frozen once into a temporary folder."""
+    from sds_site.build import build
+
+    out = tmp_path_factory.mktemp("real") / "build"
+    build(real_app, out, jobs=2)
+    return out
+
+
+@pytest.fixture(scope="session")
+def served_site(real_build):
+    """The real build served over HTTP on 127.0.0.1 (a static host, as in production)."""
+    import functools
+    import http.server
+    import threading
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def send_error(self, code, message=None, explain=None):
+            page = real_build / "404.html"
+            if code == 404 and page.is_file():
+                body = page.read_bytes()
+                self.send_response(404)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                if self.command != "HEAD":
+                    self.wfile.write(body)
+                return
+            super().send_error(code, message, explain)
+
+    handler = functools.partial(Quiet, directory=str(real_build))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()

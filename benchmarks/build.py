@@ -1,0 +1,84 @@
+"""Build benchmark: pages per second, and the first-render weight of every page.
+
+    python benchmarks/build.py                 # the real site, 3 runs
+    python benchmarks/build.py --runs 5 --jobs 1 2
+
+Prints, for each process count, the median build time and pages/s over the runs; then for every
+HTML page the gzip size of its HTML plus the CSS it links (what the first render needs), as
+min / median / max, with the heaviest pages named. Target: every page <= 14 KB (14,336 bytes).
+"""
+from __future__ import annotations
+
+import argparse
+import gzip
+import re
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from sds_site import create_app
+from sds_site.build import build
+from sds_site.config import PROJECT_DIR
+from sds_site.config import load_config
+
+BUDGET = 14 * 1024
+STYLESHEET = re.compile(r'<link rel="stylesheet" href="([^"?]+)')
+
+
+def gz(data: bytes) -> int:
+    return len(gzip.compress(data, compresslevel=9, mtime=0))
+
+
+def first_render_sizes(out: Path) -> list[tuple[int, str]]:
+    """(gzip bytes of HTML + linked CSS, page) for every HTML page in a build."""
+    css_cache: dict[str, int] = {}
+    sizes = []
+    for page in sorted(out.rglob("*.html")):
+        html = page.read_bytes()
+        total = gz(html)
+        for href in STYLESHEET.findall(html.decode("utf-8")):
+            if href not in css_cache:
+                css_cache[href] = gz((out / href.lstrip("/")).read_bytes())
+            total += css_cache[href]
+        sizes.append((total, "/" + str(page.relative_to(out))))
+    return sizes
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--jobs", type=int, nargs="+", default=[1, 2])
+    args = parser.parse_args()
+
+    app = create_app(load_config(), project_dir=PROJECT_DIR)
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "site"
+        print(f"Build speed ({args.runs} runs each, median):")
+        for jobs in args.jobs:
+            times, pages = [], 0
+            for _ in range(args.runs):
+                started = time.perf_counter()
+                report = build(app, out, jobs=jobs)
+                times.append(time.perf_counter() - started)
+                pages = report.pages
+            median = statistics.median(times)
+            print(f"  {jobs} process(es): {pages} pages in {median:.2f} s = {pages / median:,.0f} pages/s "
+                  f"(min {min(times):.2f} s, max {max(times):.2f} s)")
+
+        sizes = first_render_sizes(out)
+        values = [s for s, _ in sizes]
+        print(f"\nFirst render (gzip HTML + linked CSS) over {len(values)} HTML pages:")
+        print(f"  min {min(values):,} B   median {statistics.median(values):,.0f} B   max {max(values):,} B"
+              f"   (budget {BUDGET:,} B)")
+        print("  heaviest:")
+        for size, page in sorted(sizes, reverse=True)[:5]:
+            print(f"    {size:,} B  {page}")
+        over = [(s, p) for s, p in sizes if s > BUDGET]
+        print(f"  pages over budget: {len(over)}")
+    return 1 if over else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
