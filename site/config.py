@@ -51,10 +51,16 @@ class SiteSection(Strict):
         return value.rstrip("/")
 
 
+class Checks(Strict):
+    # Initials that need no explanation on a standard page (and may appear in Easy Read).
+    allowed_acronyms: list[str] = []
+
+
 class SiteConfig(Strict):
     site: SiteSection
     languages: list[Language] = Field(min_length=1)
     readability: dict[Literal["standard", "easy-read"], Readability]
+    checks: Checks = Checks()
 
     @field_validator("languages")
     @classmethod

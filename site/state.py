@@ -35,6 +35,21 @@ def load_pictures(folder: Path = PICTURES_DIR) -> dict[str, dict]:
     return {name: entry for name, entry in data.items() if (folder / entry["file"]).is_file()}
 
 
+def known_contacts() -> set[str]:
+    """Every phone number and email the directory data has a source for."""
+    from finder.directory import load_directory
+
+    from .checks import normalise_contact
+
+    found = set()
+    for entry in load_directory().entries:
+        for key in ("phone", "textphone", "email"):
+            value = getattr(entry, key, None)
+            if value:
+                found.add(normalise_contact(str(value)))
+    return found
+
+
 def page_path(lang: str, variant: str, slug: str, anchor: str = "") -> str:
     """The URL contract for content pages (leaflets print these: keep them stable)."""
     path = f"/{lang}/" + ("easy-read/" if variant == EASY_READ else "")
@@ -60,8 +75,15 @@ class SiteState:
 
     @classmethod
     def load(cls, config: SiteConfig, content_dir: Path, project_dir: Path) -> "SiteState":
+        from .checks import check_content
+        from .content import ContentError
+
         pictures = load_pictures()
         content = load_content(content_dir, config.language_codes, set(pictures), project_dir)
+        issues = check_content(content, config.readability, config.checks.allowed_acronyms,
+                               known_contacts())
+        if issues:
+            raise ContentError(issues)
         return cls(config, content, pictures, project_dir)
 
     @staticmethod
