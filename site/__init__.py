@@ -29,12 +29,16 @@ def _select_locale() -> str:
 
 
 def create_app(config: SiteConfig | None = None, *, content_dir: Path | None = None,
-               project_dir: Path | None = None, testing: bool = False) -> Flask:
-    """Build the app. Tests pass their own config and content folder."""
+               project_dir: Path | None = None, testing: bool = False, partner=None) -> Flask:
+    """Build the app. Tests pass their own config and content folder; a partner brands the copy."""
     project_dir = Path(project_dir or PROJECT_DIR)
     config = config or load_config()
+    if partner is not None:
+        from .partner import apply_to_config
+
+        config = apply_to_config(partner, config)
     state = SiteState.load(config, content_dir=content_dir or project_dir / "content",
-                           project_dir=project_dir)
+                           project_dir=project_dir, partner=partner)
 
     app = Flask(__name__, static_folder="static", static_url_path="/static")
     app.config.update(
@@ -65,6 +69,10 @@ def create_app(config: SiteConfig | None = None, *, content_dir: Path | None = N
 
     app.register_blueprint(pages.bp)
     meta.init_app(app)
+    if partner is not None:
+        from .partner import init_app as init_partner
+
+        init_partner(app, partner)
     for name in FEATURES:
         import_module(name).init_app(app)
     state.register_template_helpers(app)

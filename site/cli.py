@@ -28,7 +28,19 @@ def _make_app(args: argparse.Namespace):
     from . import create_app
 
     config = load_config(overrides={"base_url": getattr(args, "base_url", None)})
-    return create_app(config, project_dir=Path(args.project).resolve())
+    partner = None
+    if getattr(args, "partner", None):
+        from finder.geo import load_geography
+
+        from .partner import PartnerError
+        from .partner import load_partner
+
+        try:
+            partner = load_partner(Path(args.partner), set(load_geography().by_code),
+                                   set(config.language_codes))
+        except PartnerError as exc:
+            raise UserError(f"the partner folder has problems; nothing was built or changed:\n{exc}") from exc
+    return create_app(config, project_dir=Path(args.project).resolve(), partner=partner)
 
 
 def cmd_build(args: argparse.Namespace) -> int:
@@ -69,9 +81,11 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--out", help="output folder (default: build/)")
     b.add_argument("--base-url", help="the address the site is published at")
     b.add_argument("--jobs", type=int, default=None, help="processes to freeze with (default: one per core)")
+    b.add_argument("--partner", help="a partner folder (partner.toml, logo, pages): build its branded copy")
     b.set_defaults(func=cmd_build)
 
     c = sub.add_parser("check", help="validate content, data and configuration, reporting every problem")
+    c.add_argument("--partner", help="also check a partner folder")
     c.set_defaults(func=cmd_check)
 
     s = sub.add_parser("serve", help="serve the live site (default http://127.0.0.1:8000)")
@@ -79,6 +93,7 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--port", type=int, default=8000)
     s.add_argument("--production", action="store_true", help="serve with waitress and strict headers")
     s.add_argument("--base-url", help="the address the site is published at")
+    s.add_argument("--partner", help="serve a partner's branded copy")
     s.set_defaults(func=cmd_serve)
 
     for register in _extensions():

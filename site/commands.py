@@ -1,4 +1,6 @@
 """Subcommands beyond build/check/serve; each module adds a function that registers its parser."""
 from __future__ import annotations
 
-REGISTRARS: list = []
+from . import i18n
+
+REGISTRARS: list = [i18n.register]

@@ -184,8 +184,10 @@ class ContentLoader:
     """Reads every page under a content folder into a `Content` store, collecting issues."""
 
     def __init__(self, root: Path, languages: list[str], pictures: set[str] | None = None,
-                 project_root: Path | None = None):
+                 project_root: Path | None = None, overlays: list[Path] = ()):
         self.root = Path(root)
+        # Folders whose pages add to or replace the root's (a partnership's own pages), first wins.
+        self.roots = [Path(o) for o in overlays] + [self.root]
         self.languages = languages
         self.pictures = pictures
         self.project_root = project_root or self.root.parent
@@ -201,10 +203,22 @@ class ContentLoader:
     def load(self) -> "Content":
         pages: dict[tuple[str, str, str], Page] = {}
         claimed: dict[tuple[str, str, str], Path] = {}
-        for path in sorted(self.root.rglob("*")):
+        for root in self.roots:
+            self._load_root(root, pages, claimed, replaced=set(claimed))
+        content = Content(pages, self.languages)
+        # Pages that exist but failed to load: don't report their twins or links to them as well.
+        self.failed = set(claimed) - set(pages)
+        self._check_twins(content)
+        self._check_links(content)
+        if self.issues:
+            raise ContentError(self.issues)
+        return content
+
+    def _load_root(self, root: Path, pages: dict, claimed: dict, replaced: set) -> None:
+        for path in sorted(root.rglob("*")):
             if not path.is_file() or path.suffix not in EXTENSIONS:
                 continue
-            rel = path.relative_to(self.root)
+            rel = path.relative_to(root)
             if rel.as_posix() in IGNORED_FILES:
                 continue
             name = self._name(path)
@@ -219,6 +233,8 @@ class ContentLoader:
                                          "use lower-case letters, digits and hyphens, e.g. your-budget.md"))
                 continue
             key = (lang, variant, slug)
+            if key in replaced:
+                continue  # an overlay (partner) page replaces this default page
             if key in claimed:
                 self.issues.append(Issue(
                     name, 1, f"two files claim the page {slug!r}: {self._name(claimed[key])} and {name}",
@@ -228,14 +244,6 @@ class ContentLoader:
             page = self._read(path, name, slug, lang, variant)
             if page:
                 pages[key] = page
-        content = Content(pages, self.languages)
-        # Pages that exist but failed to load: don't report their twins or links to them as well.
-        self.failed = set(claimed) - set(pages)
-        self._check_twins(content)
-        self._check_links(content)
-        if self.issues:
-            raise ContentError(self.issues)
-        return content
 
     def _read(self, path: Path, name: str, slug: str, lang: str, variant: str) -> Page | None:
         raw = path.read_bytes()
@@ -440,5 +448,5 @@ class Content:
 
 
 def load_content(root: Path, languages: list[str], pictures: set[str] | None = None,
-                 project_root: Path | None = None) -> Content:
-    return ContentLoader(root, languages, pictures, project_root).load()
+                 project_root: Path | None = None, overlays: list[Path] = ()) -> Content:
+    return ContentLoader(root, languages, pictures, project_root, overlays).load()

@@ -64,6 +64,7 @@ class SiteState:
     content: Content
     pictures: dict[str, dict]
     project_dir: Path
+    partner: object = None
     _html: dict = field(default_factory=dict, repr=False)
     _asset_hashes: dict = field(default_factory=dict, repr=False)
     _sitemap_generators: list = field(default_factory=list, repr=False)
@@ -74,17 +75,26 @@ class SiteState:
     warnings: list = field(default_factory=list, repr=False)
 
     @classmethod
-    def load(cls, config: SiteConfig, content_dir: Path, project_dir: Path) -> "SiteState":
+    def load(cls, config: SiteConfig, content_dir: Path, project_dir: Path, partner=None) -> "SiteState":
         from .checks import check_content
         from .content import ContentError
 
         pictures = load_pictures()
-        content = load_content(content_dir, config.language_codes, set(pictures), project_dir)
+        overlays = [partner.content_dir] if partner is not None and partner.content_dir.is_dir() else []
+        content = load_content(content_dir, config.language_codes, set(pictures), project_dir, overlays)
+        from .i18n import compile_catalogues
+        from .i18n import stale_warnings
+        from .i18n import translation_issues
+
         issues = check_content(content, config.readability, config.checks.allowed_acronyms,
                                known_contacts())
+        issues += translation_issues(content)
         if issues:
             raise ContentError(issues)
-        return cls(config, content, pictures, project_dir)
+        compile_catalogues(project_dir / "translations", config.language_codes[1:])
+        state = cls(config, content, pictures, project_dir, partner=partner)
+        state.warnings.extend(stale_warnings(content))
+        return state
 
     @staticmethod
     def current() -> "SiteState":
@@ -176,6 +186,7 @@ class SiteState:
             return {"switch_url": switch_url}
 
         app.jinja_env.globals.update(
+            partner=self.partner,
             site=self.config.site,
             languages=self.config.languages,
             page_path=page_path,

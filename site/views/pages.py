@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from ..content import EASY_READ
 from ..content import HOME
 from ..content import STANDARD
+from ..i18n import is_stale
 from ..state import SiteState
 
 bp = Blueprint("pages", __name__)
@@ -58,6 +59,7 @@ def show(lang: str, variant: str, slug: str):
         localised=lambda p: (state.content.get(lang, p.variant, p.slug) or (p, True))[0],
         previous=previous,
         following=following,
+        stale=is_stale(state.content, page),
     )
 
 
