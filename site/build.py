@@ -73,7 +73,8 @@ def _freeze_chunk(args: tuple[int, list[str], str]) -> int:
 
 
 def freeze(app: Flask, destination: Path, jobs: int = 2, progress: Callable[[str], None] | None = None) -> int:
-    """Write every page into `destination` (which must be empty). Returns the number of files."""
+    """Write every page into `destination` (which must be empty). Returns the number of pages
+    (planned URLs); static files are copied as well."""
     global _APP
     urls = planned_urls(app)
     jobs = max(1, min(jobs, len(urls)))
@@ -87,7 +88,10 @@ def freeze(app: Flask, destination: Path, jobs: int = 2, progress: Callable[[str
                 counts = pool.map(_freeze_chunk, chunks)
     finally:
         _APP = None
-    return sum(counts)
+    frozen = sum(counts)
+    if frozen < len(urls):
+        raise RuntimeError(f"only {frozen} of {len(urls)} planned pages were written")
+    return len(urls)
 
 
 def publish(staging: Path, out: Path) -> None:

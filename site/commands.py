@@ -2,5 +2,7 @@
 from __future__ import annotations
 
 from . import i18n
+from . import leaflets
+from .views import data
 
-REGISTRARS: list = [i18n.register]
+REGISTRARS: list = [i18n.register, leaflets.register, data.register]

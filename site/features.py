@@ -4,4 +4,6 @@ blueprint, the URLs the static build must write (`state.add_urls`) and any build
 from __future__ import annotations
 
 FEATURES: list[str] = [
+    "sds_site.views.data",
+    "sds_site.leaflets",
 ]

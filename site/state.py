@@ -37,17 +37,11 @@ def load_pictures(folder: Path = PICTURES_DIR) -> dict[str, dict]:
 
 def known_contacts() -> set[str]:
     """Every phone number and email the directory data has a source for."""
-    from finder.directory import load_directory
+    from finder.directory import default_directory
 
     from .checks import normalise_contact
 
-    found = set()
-    for entry in load_directory().entries:
-        for key in ("phone", "textphone", "email"):
-            value = getattr(entry, key, None)
-            if value:
-                found.add(normalise_contact(str(value)))
-    return found
+    return {normalise_contact(value) for value in default_directory().contacts()}
 
 
 def page_path(lang: str, variant: str, slug: str, anchor: str = "") -> str:

@@ -1,0 +1,1 @@
+"""Pure-Python finder: geography, directory and signposting rules (no Flask)."""
