@@ -49,8 +49,9 @@ def leaflets(state: SiteState) -> list[Leaflet]:
     items = [
         Leaflet("home", page_path("en", "standard", "index"), "home"),
         Leaflet("easy-read", page_path("en", "easy-read", "index"), "easy-read"),
-        Leaflet("pa", page_path("en", "standard", "employing-a-personal-assistant"), "pa"),
     ]
+    if state.content.get("en", "standard", "employing-a-personal-assistant"):
+        items.append(Leaflet("pa", page_path("en", "standard", "employing-a-personal-assistant"), "pa"))
     partner = state.partner
     councils = geography.councils
     if partner is not None:

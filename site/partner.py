@@ -249,4 +249,7 @@ def init_app(app, partner: Partner) -> None:
         yield "partner.logo", {}
 
     state.add_urls(urls, sitemap=False)
-    state.partner_css_digest = __import__("hashlib").sha256(css.encode()).hexdigest()[:10]
+    from finder.geo import load_geography
+
+    geography = load_geography()
+    app.jinja_env.globals["partner_councils"] = [geography.by_code[c] for c in partner.partnership.councils]
