@@ -13,6 +13,7 @@ Raw HTML in content is switched off: content cannot inject markup, scripts or st
 from __future__ import annotations
 
 import re
+from copy import copy
 import unicodedata
 from collections.abc import Callable
 from html import escape
@@ -123,10 +124,11 @@ def make_parser() -> MarkdownIt:
         return "<br>\n" if env.get("easy_read") else "\n"
 
     def link_open(self, tokens, idx, options, env):
-        token = tokens[idx]
-        href = token.attrGet("href") or ""
-        token.attrSet("href", env["resolve_link"](href))
-        return self.renderToken(tokens, idx, options, env)
+        # Parsed tokens are shared by every language's render: resolve on a copy, never in place.
+        token = copy(tokens[idx])
+        token.attrs = dict(token.attrs)
+        token.attrSet("href", env["resolve_link"](token.attrGet("href") or ""))
+        return self.renderToken([token], 0, options, env)
 
     def table_open(self, tokens, idx, options, env):
         return '<div class="c-table"><table>\n'
