@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from . import i18n
 from . import leaflets
+from . import publish
 from .views import data
 
-REGISTRARS: list = [i18n.register, leaflets.register, data.register]
+REGISTRARS: list = [i18n.register, leaflets.register, data.register, publish.register]
