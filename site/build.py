@@ -94,6 +94,19 @@ def freeze(app: Flask, destination: Path, jobs: int = 2, progress: Callable[[str
     return len(urls)
 
 
+def _run_writers(writers: list, staging: Path) -> None:
+    for writer in writers:
+        writer(staging)
+
+
+def _start_side_process(writers: list, staging: Path):
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return None
+    process = multiprocessing.get_context("fork").Process(target=_run_writers, args=(writers, staging))
+    process.start()
+    return process
+
+
 def publish(staging: Path, out: Path) -> None:
     """Swap the finished staging folder into place (two renames on one filesystem)."""
     old = out.with_name(f".{out.name}.old-{os.getpid()}")
@@ -117,9 +130,18 @@ def build(app: Flask, out: Path, jobs: int | None = None,
     jobs = jobs or min(os.cpu_count() or 1, 4)
     started = time.perf_counter()
     try:
+        # Writers that do not read the frozen pages (the search index) run beside the freeze, in
+        # their own process, so both cores stay busy while the other writers wait for the pages.
+        independent = [w for w in state.post_build if getattr(w, "independent", False)]
+        side = _start_side_process(independent, staging) if independent and jobs > 1 else None
         pages = freeze(app, staging, jobs=jobs, progress=progress)
+        if side is not None:
+            side.join()
+            if side.exitcode != 0:
+                raise RuntimeError(f"a post-build writer failed (exit code {side.exitcode}); see the error above")
         for writer in state.post_build:
-            writer(staging)
+            if side is None or writer not in independent:
+                writer(staging)
         files = sum(1 for p in staging.rglob("*") if p.is_file())
         seconds = time.perf_counter() - started
         publish(staging, out)

@@ -6,4 +6,8 @@ from __future__ import annotations
 FEATURES: list[str] = [
     "sds_site.views.data",
     "sds_site.leaflets",
+    "sds_site.views.search",
+    "sds_site.robustness",
+    "sds_site.security",
+    "sds_site.views.finder",
 ]
