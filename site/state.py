@@ -88,6 +88,10 @@ class SiteState:
         compile_catalogues(project_dir / "translations", config.language_codes[1:])
         state = cls(config, content, pictures, project_dir, partner=partner)
         state.warnings.extend(stale_warnings(content))
+        if not (config.site.feedback_email or config.site.feedback_url):
+            state.warnings.append(
+                "site.toml [site]: no feedback_email or feedback_url, so the footer can only say that no "
+                "contact address has been given; the accessibility statement needs one before going live")
         return state
 
     @staticmethod
