@@ -11,6 +11,7 @@ translation is stale: the report lists it, the build warns and the page says so.
 from __future__ import annotations
 
 import argparse
+import re
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -18,7 +19,9 @@ from dataclasses import field
 from pathlib import Path
 
 from babel.messages.mofile import write_mo
+from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po
+from babel.messages.pofile import write_po
 
 from .config import PROJECT_DIR
 from .content import Content
@@ -64,6 +67,40 @@ def catalogue_status(translations: Path, lang: str) -> CatalogueStatus:
         else:
             status.translated += 1
     return status
+
+
+# Babel's gettext plural table has no entry for Scottish Gaelic (it falls back to two forms).
+PLURAL_FORMS = {"gd": "nplurals=4; plural=(n==1 || n==11) ? 0 : (n==2 || n==12) ? 1 : (n > 2 && n < 20) ? 2 : 3;"}
+
+
+def update_catalogue(pot: Path, po: Path, lang: str) -> Path:
+    """Merge the template into a language's catalogue (new strings empty, changed ones fuzzy, removed
+    ones dropped) and write it with a proper header: Language, Plural-Forms and UTF-8."""
+    with pot.open("rb") as handle:
+        template = read_po(handle)
+    if po.is_file():
+        with po.open("rb") as handle:
+            catalog = read_po(handle, locale=lang)
+    else:
+        catalog = Catalog(locale=lang)
+    catalog.update(template, no_fuzzy_matching=False)
+    catalog.obsolete.clear()
+    catalog.project, catalog.version = "sds-site", ""
+    catalog.header_comment = (f"# {catalog.locale.english_name} interface strings for sds-site.\n"
+                              "# Merged from messages.pot by `sds-site translations update`; see README.")
+    catalog.copyright_holder = "the sds-site contributors"
+    catalog.msgid_bugs_address = ""
+    catalog.last_translator = catalog.language_team = ""
+    catalog.revision_date = catalog.creation_date = template.creation_date
+    catalog.fuzzy = False  # the header itself; string entries keep their own flags
+    po.parent.mkdir(parents=True, exist_ok=True)
+    with po.open("wb") as handle:
+        write_po(handle, catalog, width=0, sort_output=True, ignore_obsolete=True)
+    text = po.read_text(encoding="utf-8")
+    if lang in PLURAL_FORMS:
+        text = re.sub(r'"Plural-Forms: [^"]*"', lambda m: f'"Plural-Forms: {PLURAL_FORMS[lang]}\\n"', text, count=1)
+    po.write_text(text, encoding="utf-8")
+    return po
 
 
 def compile_catalogues(translations: Path, languages: list[str]) -> list[Path]:
@@ -177,11 +214,8 @@ def cmd_translations(args: argparse.Namespace) -> int:
                  "--omit-header", "-o", str(pot), "site")
     elif args.action == "update":
         for lang in config.language_codes[1:]:
-            if po_path(translations, lang).is_file():
-                _pybabel("update", "-i", str(pot), "-d", str(translations), "-l", lang, "--no-wrap",
-                         "--ignore-obsolete", "--omit-header")
-            else:
-                _pybabel("init", "-i", str(pot), "-d", str(translations), "-l", lang, "--no-wrap")
+            path = update_catalogue(pot, po_path(translations, lang), lang)
+            print(f"updated {path}")
     elif args.action == "compile":
         for path in compile_catalogues(translations, config.language_codes[1:]):
             print(f"wrote {path}")
