@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from .content import EASY_READ
 from .content import Content
 from .content import Issue
+from .content import STANDARD
 from .content import Page
 
 SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’)]*\s+(?=[A-Z0-9\"'“‘(])")
@@ -79,6 +80,23 @@ def figures(page: Page) -> Figures:
     counts = [word_count(s) for s in text.split("\n") if s]
     ease = textstat.flesch_reading_ease(text) if text else 100.0
     return Figures(str(page.path), page.variant, len(counts), sum(counts), ease, max(counts, default=0))
+
+
+def readability_report(content: Content) -> str:
+    """Per variant of the English pages: mean sentence length, mean reading ease, the hardest page."""
+    lines = [f"{'variant':<10}{'pages':>6}{'mean words/sentence':>21}{'mean reading ease':>19}"
+             f"{'longest sentence':>18}  hardest page (reading ease)"]
+    for variant in (STANDARD, EASY_READ):
+        pages = [figures(p) for p in content.pages.values() if p.lang == "en" and p.variant == variant]
+        pages = [f for f in pages if f.sentences]
+        if not pages:
+            continue
+        words = sum(f.words for f in pages) / sum(f.sentences for f in pages)
+        ease = sum(f.reading_ease for f in pages) / len(pages)
+        worst = min(pages, key=lambda f: f.reading_ease)
+        lines.append(f"{variant:<10}{len(pages):>6}{words:>21.1f}{ease:>19.1f}{max(f.longest for f in pages):>18}"
+                     f"  {worst.path} ({worst.reading_ease:.1f})")
+    return "\n".join(lines)
 
 
 class ContentChecker:

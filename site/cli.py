@@ -62,6 +62,10 @@ def cmd_check(args: argparse.Namespace) -> int:
     for warning in state.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     print(f"OK: {len(state.content.pages)} pages checked.")
+    if args.readability:
+        from .checks import readability_report
+
+        print(readability_report(state.content))
     return EXIT_OK
 
 
@@ -86,6 +90,8 @@ def parser() -> argparse.ArgumentParser:
 
     c = sub.add_parser("check", help="validate content, data and configuration, reporting every problem")
     c.add_argument("--partner", help="also check a partner folder")
+    c.add_argument("--readability", action="store_true",
+                   help="also print readability figures per variant (sentence length, reading ease)")
     c.set_defaults(func=cmd_check)
 
     s = sub.add_parser("serve", help="serve the live site (default http://127.0.0.1:8000)")

@@ -109,3 +109,15 @@ def test_figures_report_reading_ease(project):
     result = figures(page)
     assert result.sentences == 3
     assert result.reading_ease > 80
+
+
+def test_readability_report_gives_figures_per_variant_and_names_the_hardest_page(project):
+    from sds_site.checks import readability_report
+
+    append(project / "content" / "easy-read" / "the-four-options.md",
+           "\n![A person](pic:person) Notwithstanding considerable administrative complications, authorisation proceeds.\n")
+    content = load_content(project / "content", ["en"], set(load_pictures()), project)
+    rows = {line.split()[0]: line.split() for line in readability_report(content).splitlines()[1:]}
+    assert set(rows) == {"standard", "easy-read"}
+    assert rows["easy-read"][-2] == "content/easy-read/the-four-options.md"
+    assert float(rows["standard"][2]) > 0 and float(rows["standard"][3]) > 0
