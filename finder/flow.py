@@ -15,7 +15,6 @@ from pathlib import Path
 from .geo import Council
 from .geo import Geography
 from .geo import PostcodeError
-from .geo import fold
 
 MAX_PLACE_LENGTH = 60
 # Error codes (the site words each one): from finder.geo's PostcodeError.code, plus place errors.

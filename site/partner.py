@@ -15,7 +15,6 @@ from __future__ import annotations
 import colorsys
 import tomllib
 from pathlib import Path
-from typing import Literal
 
 from pydantic import BaseModel
 from pydantic import ConfigDict

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import csv
 import gzip
-import re
 import shutil
 from datetime import date
 from pathlib import Path
@@ -22,7 +21,6 @@ from finder.geo import DATA_DIR as GEO_DIR
 from finder.geo import load_geography
 
 FIXTURE = Path(__file__).parent / "fixtures" / "directory"
-SHARED = Path(__file__).resolve().parents[2] / "shared"
 TODAY = date(2026, 11, 22)
 AYRSHIRE = {"S12000021", "S12000028"}
 
@@ -403,33 +401,6 @@ def test_real_directory_never_lists_spaen(real):
         text = " ".join(str(v) for v in (entry.id, entry.name, entry.website, entry.phone, entry.email)).lower()
         assert not any(marker in text for marker in CLOSED), entry.id
         assert "01698 250280" not in text and "spaen.co.uk" not in text
-
-
-def _shared_text() -> str:
-    paths = [SHARED / "data" / "directory" / "evidence.md", SHARED / "data" / "directory" / "evidence-notes.md",
-             SHARED / "facts" / "sds-facts.md"]
-    if not all(p.is_file() for p in paths):
-        pytest.skip("../shared (the evidence) is not available")
-    return "\n".join(p.read_text(encoding="utf-8") for p in paths)
-
-
-def test_real_contacts_and_sources_come_from_the_evidence(real):
-    """Every phone number, email and source URL is in the evidence; every website is on a host it names."""
-    evidence = _shared_text()
-    digits = re.sub(r"\D", "", evidence)
-    hosts = {h.lower().removeprefix("www.") for h in re.findall(r"https?://([^/\s)\"'>,;]+)", evidence)}
-    hosts |= {h.lower() for h in re.findall(r"\b((?:[a-z0-9-]+\.)+(?:org\.uk|co\.uk|org|scot|com))\b", evidence)}
-    for entry in real.entries:
-        for phone in (entry.phone, entry.textphone):
-            if phone:
-                assert phone.replace(" ", "") in digits, (entry.id, phone)
-        if entry.email:
-            assert entry.email in evidence, (entry.id, entry.email)
-        for url in entry.sources:
-            assert url in evidence, (entry.id, url)
-        if entry.website:
-            host = re.match(r"https?://([^/]+)", entry.website)[1].lower().removeprefix("www.")
-            assert host in hosts, (entry.id, entry.website)
 
 
 def test_real_last_checked_matches_the_evidence_date(real):

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -19,7 +18,6 @@ from finder.geo import lookup_place
 from finder.geo import lookup_postcode
 from finder.geo import normalise_postcode
 
-SHARED_GEO = Path(__file__).resolve().parents[2] / "shared" / "data" / "geo"
 CANONICAL = re.compile(r"[A-Z]{1,2}[0-9][0-9A-Z]?(?: [0-9](?:[A-Z]{2})?)?")
 
 
@@ -57,14 +55,6 @@ def test_attribution_matches_sources(geo):
     assert len(geo.attribution) == 4
     assert any("Royal Mail" in line for line in geo.attribution)
     assert any("Open Government Licence v3.0" in line for line in geo.attribution)
-
-
-@pytest.mark.parametrize("name", ["council_areas.csv", "postcode_districts.csv", "postcode_sectors.csv",
-                                  "postcode_units_scotland.csv.gz", "settlements.csv", "SOURCES.md"])
-def test_data_is_an_exact_copy_of_the_shared_data(name):
-    if not (SHARED_GEO / name).is_file():
-        pytest.skip("../shared is not available")
-    assert (DATA_DIR / name).read_bytes() == (SHARED_GEO / name).read_bytes()
 
 
 # --- normalisation -----------------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 Every gate reads the real site as the build wrote it (`real_build` and `served_site` from
 tests/conftest.py). Set SDS_QUALITY_BUILD=/path/to/a/build to run the gates over a build you made
-yourself (for example a partner copy: `sds-site build --partner partners/example --out /tmp/p`).
+yourself (for example a partner copy: `sds-site build --partner partners/example --out build-partner`).
 
 Browsers: Debian's Chromium through pytest-playwright (no browser download is possible here).
 """
