@@ -9,6 +9,9 @@ import pytest
 from sds_site import create_app
 from sds_site.config import load_config
 
+from quality.tools import CHROMIUM_FLAGS
+from quality.tools import chromium
+
 FIXTURES = Path(__file__).parent / "fixtures"
 SITE_FIXTURE = FIXTURES / "site"
 
@@ -91,3 +94,12 @@ def served_site(real_build):
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
+
+
+# --- pytest-playwright with Debian's Chromium, for every browser test (one event loop per session:
+# a test must use these fixtures, never a sync_playwright() of its own) --- ---------------------------------------
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    # `--browser-channel` does not find Debian's Chromium: point Playwright at it. chromium() fails
+    # the test (never skips) when it is missing; `playwright install` is not needed.
+    return {**browser_type_launch_args, "executable_path": chromium(), "args": CHROMIUM_FLAGS}

@@ -358,27 +358,16 @@ def test_a_broken_rules_file_stops_the_app_with_its_file_and_line(monkeypatch):
 
 
 # --- the script in the static build (a real browser: Debian's Chromium) --------------------------
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                  "--no-first-run", "--disable-quic"]
 
 
 @pytest.fixture(scope="module")
-def tab(served_site):
-    import os
-
-    if not os.path.exists(CHROMIUM):
-        pytest.skip("Debian's chromium is not installed")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        page = browser.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        yield page, served_site, errors
-        browser.close()
+def tab(served_site, browser):
+    context = browser.new_context()
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    yield page, served_site, errors
+    context.close()
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import http.server
-import os
 import re
 import shutil
 import threading
@@ -30,22 +29,13 @@ from conftest import SITE_FIXTURE
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 QUERIES = load_queries(Path(__file__).with_name("search_queries.yml"))
 
 
 @pytest.fixture(scope="module")
-def chromium():
-    if not os.path.exists(CHROMIUM):
-        pytest.skip("Debian's chromium is not installed")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        yield launched
-        launched.close()
+def chromium(browser):
+    """pytest-playwright's session browser (Debian's Chromium, see tests/conftest.py)."""
+    return browser
 
 
 def serve_folder(folder: Path):

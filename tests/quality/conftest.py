@@ -18,8 +18,6 @@ from .pages import council_slugs
 from .pages import discover
 from .static_checks import PageFacts
 from .static_checks import index_build
-from .tools import CHROMIUM_FLAGS
-from .tools import chromium
 
 
 @pytest.fixture(scope="session")
@@ -61,11 +59,3 @@ def built_pages(real_build, languages) -> list[BuiltPage]:
 def page_index(real_build) -> dict[str, PageFacts]:
     """Every HTML page's ids and references, read once."""
     return index_build(real_build)
-
-
-# --- pytest-playwright with Debian's Chromium (toolchain.md) ---------------------------------------
-@pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args):
-    # `--browser-channel` does not find Debian's Chromium: point Playwright at it. chromium() fails
-    # the test (never skips) when it is missing; `playwright install` is not needed.
-    return {**browser_type_launch_args, "executable_path": chromium(), "args": CHROMIUM_FLAGS}
