@@ -322,7 +322,7 @@ PARITY_TEXTS = [
 def test_search_js_parses_queries_exactly_as_python(tmp_path):
     node = shutil.which("node")
     if not node:
-        pytest.skip("node is not installed")
+        pytest.fail("Node.js is not installed: apt-get install nodejs (scripts/test-all does)", pytrace=False)
     source = SEARCH_JS.read_text(encoding="utf-8")
     analysis = source[source.index("  // --- analysis"):source.index("  // Optimal string alignment")]
     harness = tmp_path / "parity.js"

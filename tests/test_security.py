@@ -280,7 +280,7 @@ def fetch(url: str, method: str = "GET"):
 def nginx_site(fixture_build, tmp_path_factory):
     nginx = shutil.which("nginx") or ("/usr/sbin/nginx" if os.path.exists("/usr/sbin/nginx") else None)
     if nginx is None:
-        pytest.skip("nginx is not installed (apt-get install nginx-light or nginx)")
+        pytest.fail("nginx is not installed: apt-get install nginx-light (scripts/test-all does)", pytrace=False)
     prefix = tmp_path_factory.mktemp("nginx")
     port = _free_port()
     mime = "/etc/nginx/mime.types"
@@ -378,7 +378,8 @@ def live_real_site(real_build):
 @pytest.mark.browser
 def test_chromium_reports_no_policy_violation_or_console_error(live_real_site):
     if not os.path.exists(CHROMIUM):
-        pytest.skip("Debian's chromium is not installed")
+        pytest.fail("Debian's chromium is not installed: apt-get install chromium (scripts/test-all does)",
+                    pytrace=False)
     from playwright.sync_api import sync_playwright
 
     from sds_site.build import planned_urls
