@@ -32,6 +32,8 @@ class BuildReport:
     seconds: float
     jobs: int
     warnings: list[str] = field(default_factory=list)
+    # pages per (language, variant); "other" for pages outside a language (leaflets, sitemap, /)
+    breakdown: dict[tuple[str, str], int] = field(default_factory=dict)
 
     @property
     def pages_per_second(self) -> float:
@@ -49,6 +51,19 @@ def planned_urls(app: Flask) -> list[str]:
 
 
 _APP: Flask | None = None  # set in the parent before forking; workers inherit it
+_DONE = None  # a shared counter of pages written, for the progress line
+PROGRESS_EVERY = 250
+
+
+def breakdown(urls: list[str], languages: list[str]) -> dict[tuple[str, str], int]:
+    """How many planned pages each language and variant has (for the build's summary)."""
+    counts: dict[tuple[str, str], int] = {}
+    for url in urls:
+        parts = url.strip("/").split("/")
+        lang = parts[0] if parts[0] in languages else "other"
+        variant = "easy-read" if lang != "other" and len(parts) > 1 and parts[1] == "easy-read" else "standard"
+        counts[(lang, variant)] = counts.get((lang, variant), 0) + 1
+    return counts
 
 
 def _freeze_chunk(args: tuple[int, list[str], str]) -> int:
@@ -69,13 +84,16 @@ def _freeze_chunk(args: tuple[int, list[str], str]) -> int:
         warnings.simplefilter("ignore")
         for _ in freezer.freeze_yield():
             count += 1
+            if _DONE is not None and count % PROGRESS_EVERY == 0:
+                with _DONE.get_lock():
+                    _DONE.value += PROGRESS_EVERY
     return count
 
 
 def freeze(app: Flask, destination: Path, jobs: int = 2, progress: Callable[[str], None] | None = None) -> int:
     """Write every page into `destination` (which must be empty). Returns the number of pages
     (planned URLs); static files are copied as well."""
-    global _APP
+    global _APP, _DONE
     urls = planned_urls(app)
     jobs = max(1, min(jobs, len(urls)))
     chunks = [(i, urls[i::jobs], str(destination)) for i in range(jobs)]
@@ -84,10 +102,18 @@ def freeze(app: Flask, destination: Path, jobs: int = 2, progress: Callable[[str
         if jobs == 1 or "fork" not in multiprocessing.get_all_start_methods():
             counts = [_freeze_chunk(c) for c in chunks]
         else:
-            with multiprocessing.get_context("fork").Pool(jobs) as pool:
-                counts = pool.map(_freeze_chunk, chunks)
+            context = multiprocessing.get_context("fork")
+            _DONE = context.Value("i", 0)
+            with context.Pool(jobs) as pool:
+                pending = pool.map_async(_freeze_chunk, chunks)
+                while not pending.ready():
+                    pending.wait(0.5)
+                    if progress is not None:
+                        progress(f"{min(_DONE.value, len(urls)):,} of {len(urls):,} pages")
+                counts = pending.get()
     finally:
         _APP = None
+        _DONE = None
     frozen = sum(counts)
     if frozen < len(urls):
         raise RuntimeError(f"only {frozen} of {len(urls)} planned pages were written")
@@ -148,4 +174,5 @@ def build(app: Flask, out: Path, jobs: int | None = None,
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    return BuildReport(out, pages, files, seconds, jobs, list(state.warnings))
+    return BuildReport(out, pages, files, seconds, jobs, list(state.warnings),
+                       breakdown(planned_urls(app), state.config.language_codes))

@@ -48,10 +48,22 @@ def cmd_build(args: argparse.Namespace) -> int:
 
     app = _make_app(args)
     out = Path(args.out) if args.out else Path(args.project) / "build"
-    report = build(app, out, jobs=args.jobs)
+    progress = None
+    if sys.stderr.isatty():
+        def progress(line: str) -> None:
+            print(f"\r  building: {line}", end="", file=sys.stderr, flush=True)
+    report = build(app, out, jobs=args.jobs, progress=progress)
+    if progress is not None:
+        print("\r\033[K", end="", file=sys.stderr, flush=True)
     for warning in report.warnings:
         print(f"warning: {warning}", file=sys.stderr)
-    print(f"Built {report.pages} pages ({report.files} files) in {report.seconds:.2f} s "
+    languages = [code for code in app.extensions["sds"].config.language_codes] + ["other"]
+    print(f"{'pages':<8}{'standard':>10}{'easy-read':>11}")
+    for lang in languages:
+        standard, easy = report.breakdown.get((lang, "standard"), 0), report.breakdown.get((lang, "easy-read"), 0)
+        if standard or easy:
+            print(f"{lang:<8}{standard:>10,}{easy:>11,}")
+    print(f"Built {report.pages:,} pages ({report.files:,} files) in {report.seconds:.2f} s "
           f"({report.pages_per_second:,.0f} pages/s, {report.jobs} processes) into {report.out}")
     return EXIT_OK
 
