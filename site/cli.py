@@ -85,7 +85,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from .serve import serve
 
     app = _make_app(args)
-    return serve(app, host=args.host, port=args.port, production=args.production)
+    return serve(app, host=args.host, port=args.port, production=args.production, reload=args.reload)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -110,6 +110,8 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--host", default="127.0.0.1")
     s.add_argument("--port", type=int, default=8000)
     s.add_argument("--production", action="store_true", help="serve with waitress and strict headers")
+    s.add_argument("--no-reload", dest="reload", action="store_false",
+                   help="development server: do not restart when code, content, data or translations change")
     s.add_argument("--base-url", help="the address the site is published at")
     s.add_argument("--partner", help="serve a partner's branded copy")
     s.set_defaults(func=cmd_serve)

@@ -253,11 +253,29 @@ def _serve_production(app: Flask, host: str, port: int, build: Path | None, work
     return status
 
 
-def serve(app: Flask, host: str = "127.0.0.1", port: int = 8000, production: bool = False) -> int:
+def watched_files(app: Flask) -> list[str]:
+    """What the development server watches besides Python code: content, data, translations, config."""
+    state = app.extensions["sds"]
+    roots = [state.project_dir / "content", state.project_dir / "translations",
+             state.project_dir / "finder" / "data", Path(__file__).parent / "templates"]
+    if state.partner is not None:
+        roots.append(state.partner.folder)
+    files = [Path(__file__).parent / "site.toml"]
+    for root in roots:
+        files += [p for p in root.rglob("*") if p.is_file() and p.suffix in (".md", ".yml", ".yaml", ".po",
+                                                                            ".toml", ".html", ".csv", ".svg")]
+    return [str(p) for p in files]
+
+
+def serve(app: Flask, host: str = "127.0.0.1", port: int = 8000, production: bool = False,
+          reload: bool = True) -> int:
     from .cli import UserError
 
+    # Under the reloader the serving process is a child: the parent already holds the port.
+    reloaded_child = os.environ.get("WERKZEUG_RUN_MAIN") == "true"
     try:
-        _check_port(host, port)
+        if not reloaded_child:
+            _check_port(host, port)
         build = find_build(app, required=production)
         workers = _positive_int("SDS_WORKERS", min(os.cpu_count() or 1, MAX_DEFAULT_WORKERS))
         threads = _positive_int("SDS_THREADS", DEFAULT_THREADS)
@@ -274,9 +292,13 @@ def serve(app: Flask, host: str = "127.0.0.1", port: int = 8000, production: boo
         print(f"Serving the site at http://{shown}:{port}/ with waitress ({workers} processes x {threads} "
               f"threads; extra files from {build}). Press Ctrl+C to stop.", flush=True)
         return _serve_production(app, host, port, build, workers, threads)
-    print(f"Serving the site at http://{shown}:{port}/ (development server; press Ctrl+C to stop)", flush=True)
-    if build is None:
-        print("note: no build/ folder, so open data and search files are not served. "
-              "Run `sds-site build` to add them.", file=sys.stderr)
-    app.run(host=host, port=port, debug=False, use_reloader=False)
+    if not reloaded_child:
+        print(f"Serving the site at http://{shown}:{port}/ (development server"
+              f"{', restarts when a file changes' if reload else ''}; press Ctrl+C to stop)", flush=True)
+        if build is None:
+            print("note: no build/ folder, so open data and search files are not served. "
+                  "Run `sds-site build` to add them.", file=sys.stderr)
+    # A content error after a change stops the restarted child with its message; fix it and run again.
+    app.run(host=host, port=port, debug=False, use_reloader=reload,
+            extra_files=watched_files(app) if reload else None)
     return 0

@@ -186,3 +186,13 @@ def test_the_production_server_stops_cleanly(production_server):
     process.send_signal(signal.SIGTERM)
     assert process.wait(timeout=20) == 0
     assert "waitress (2 processes" in process.stdout.read()
+
+
+def test_the_development_server_watches_content_translations_data_and_config(real_app):
+    from sds_site.serve import watched_files
+
+    watched = watched_files(real_app)
+    for wanted in ("content/the-four-options.md", "content/easy-read/the-four-options.md",
+                   "translations/pl/LC_MESSAGES/messages.po", "finder/data/rules.yml", "site/site.toml",
+                   "site/templates/base.html"):
+        assert any(path.endswith(wanted) for path in watched), wanted
