@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from sds_site import create_app
 from sds_site.cli import main
+from sds_site.config import load_config
 from sds_site.publish import CURRENT
 from sds_site.publish import PublishError
 from sds_site.publish import current_release
@@ -16,6 +18,14 @@ from sds_site.publish import publish
 from sds_site.publish import releases
 from sds_site.publish import rollback
 from sds_site.publish import switch
+
+
+@pytest.fixture
+def app(project):
+    """English only: publishing does not depend on languages, and each test builds several times."""
+    config = load_config()
+    return create_app(config.model_copy(update={"languages": config.languages[:1]}), project_dir=project,
+                      testing=True)
 
 
 def live_file(root: Path, name: str = "index.html") -> str:
