@@ -29,7 +29,8 @@ def rgb(hex_colour: str) -> tuple[int, int, int]:
 
 def share(image: Image.Image, colour: tuple[int, int, int], tolerance: int = 6) -> float:
     """The fraction of the image's pixels within `tolerance` of `colour` in every channel."""
-    pixels = list(image.convert("RGB").getdata())
+    raw = image.convert("RGB").tobytes()
+    pixels = [raw[i:i + 3] for i in range(0, len(raw), 3)]
     near = sum(1 for p in pixels if all(abs(a - b) <= tolerance for a, b in zip(p, colour)))
     return near / len(pixels)
 
