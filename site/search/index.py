@@ -126,6 +126,13 @@ def surface_spans(text: str) -> Iterator[tuple[int, int, str]]:
                 yield match.start(), match.end(), part
 
 
+@lru_cache(maxsize=8192)
+def cached_spans(text: str) -> tuple[tuple[int, int, str], ...]:
+    """surface_spans() remembered per text: live search highlights the same page bodies again and
+    again, and finding their words was most of the time a search took."""
+    return tuple(surface_spans(text))
+
+
 def surfaces(text: str) -> list[str]:
     return [s for _, _, s in surface_spans(text)]
 
@@ -167,7 +174,7 @@ class SurfaceTokenizer(Tokenizer):
                  start_pos=0, start_char=0, tokenize=True, mode="", **kwargs):
         token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
         pos = start_pos
-        for start, end, surface in surface_spans(value):
+        for start, end, surface in cached_spans(value):
             token.text = surface
             token.boost = 1.0
             token.stopped = False
