@@ -334,3 +334,17 @@ def test_search_js_parses_queries_exactly_as_python(tmp_path):
         expected, truncated = parse(text)
         assert [[w.surface, w.wildcard] for w in expected] == words, text
         assert truncated == cut, text
+
+
+def test_live_answers_are_remembered_but_bounded(real_app, monkeypatch):
+    from sds_site.search import index as search_index
+    from sds_site.views.search import search_service
+
+    service = search_service(real_app)
+    monkeypatch.setattr(search_index, "RESULT_CACHE", 2)
+    first = service.search("en", "direct payment")
+    assert service.search("en", "direct payment") is first  # the same query again: not searched again
+    assert service.search("en", "direct payment", easy_read_only=True) is not first
+    service.search("en", "respite")
+    service.search("en", "advocacy")
+    assert len(service._results) == 2 and service.search("en", "direct payment") is not first

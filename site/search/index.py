@@ -26,6 +26,7 @@ import re
 import threading
 import unicodedata
 from collections import Counter
+from collections import OrderedDict
 from collections import defaultdict
 from collections.abc import Callable
 from collections.abc import Iterator
@@ -478,6 +479,7 @@ class SearchService:
         self.state = state
         self.data_file = data_file
         self._lock = threading.Lock()
+        self._results: OrderedDict = OrderedDict()
         self._indexes: dict[str, LanguageIndex] = {}
         self._static: dict[str, dict[str, bytes]] = {}
 
@@ -515,9 +517,25 @@ class SearchService:
         return f"/{lang}/search/index/{self.digest}/"
 
     def search(self, lang: str, text: str, easy_read_only: bool = False, limit: int = 10):
+        """Live search. The index never changes while the app runs, so the answers to recent queries
+        are kept (at most RESULT_CACHE of them): people ask the same few things ("direct payment")."""
         from .query import live_search
 
-        return live_search(self.index(lang), text, easy_read_only=easy_read_only, limit=limit)
+        key = (lang, text, easy_read_only, limit)
+        with self._lock:
+            found = self._results.get(key)
+            if found is not None:
+                self._results.move_to_end(key)
+                return found
+        found = live_search(self.index(lang), text, easy_read_only=easy_read_only, limit=limit)
+        with self._lock:
+            self._results[key] = found
+            while len(self._results) > RESULT_CACHE:
+                self._results.popitem(last=False)
+        return found
+
+
+RESULT_CACHE = 1024  # recent live queries remembered (each a few KB)
 
 
 def search_service(app) -> SearchService:
