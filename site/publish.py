@@ -1,11 +1,11 @@
 """`sds-site publish`: atomic releases for a web server that serves a folder through a link.
 
-    sds-site publish --to /srv/sds              # build into /srv/sds/releases/<time>/, then switch
-    sds-site publish --to /srv/sds --keep 3     # keep the newest 3 releases (default 5)
-    sds-site publish --to /srv/sds --rollback   # switch back to the release before the current one
-    sds-site publish --to /srv/sds --list       # show the releases and which one is live
+    sds-site publish --to SITE_DIR              # build into SITE_DIR/releases/<time>/, then switch
+    sds-site publish --to SITE_DIR --keep 3     # keep the newest 3 releases (default 5)
+    sds-site publish --to SITE_DIR --rollback   # switch back to the release before the current one
+    sds-site publish --to SITE_DIR --list       # show the releases and which one is live
 
-The web server's document root is `/srv/sds/current`, a symbolic link. A new release is built into its
+The web server's document root is `SITE_DIR/current`, a symbolic link. A new release is built into its
 own folder (the build itself is atomic: a failed build leaves no folder behind), then `current` is
 replaced in one step: a new link is made beside it and renamed over it, and rename() is atomic, so a
 visitor gets either the whole old release or the whole new one. A failed build leaves `current` as it
