@@ -74,3 +74,23 @@ def test_leaflet_prints_the_code_at_least_2cm_wide():
     widths += [float(w) for w in re.findall(r"\.leaflet--a5 \.leaflet__qr img \{ width: ([\d.]+)cm", css)]
     assert widths and min(widths) >= 2
     assert "@page a4 { size: A4" in css and "@page a5 { size: A5" in css
+
+
+def test_the_leaflets_command_prints_a_partners_leaflets_to_pdf(tmp_path, capsys):
+    """What a partnership runs: its branded copy with its own council's leaflet, printed by Chromium."""
+    from sds_site.cli import main
+
+    from conftest import PROJECT_DIR
+
+    out = tmp_path / "partner"
+    assert main(["leaflets", "--partner", str(PROJECT_DIR / "partners" / "example"), "--out", str(out),
+                 "--base-url", "https://sds.example.org"]) == 0
+    pdfs = sorted(out.glob("leaflets/*/*/leaflet-*.pdf"))
+    names = {p.name for p in pdfs}
+    for code in ("home", "easy-read", "c28"):  # c28: South Ayrshire, the example partner's council
+        assert {f"leaflet-{code}-a4.pdf", f"leaflet-{code}-a5.pdf"} <= names, names
+    for pdf in pdfs:
+        data = pdf.read_bytes()
+        assert data.startswith(b"%PDF-") and len(data) > 5_000, pdf
+    assert decode(out / "qr" / "c28.png") == "https://sds.example.org/q/c28/"
+    assert 'url=/en/find/south-ayrshire/' in (out / "q" / "c28" / "index.html").read_text()
