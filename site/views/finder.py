@@ -17,7 +17,7 @@ from datetime import date
 from urllib.parse import quote
 from urllib.parse import urlsplit
 
-import segno
+import zxingcpp
 
 from babel.dates import format_date
 from flask import Blueprint
@@ -331,15 +331,20 @@ class QR:
     path: str  # SVG path data: one horizontal stroke per run of dark modules
 
 
+_DARK_RUN = re.compile(rb"\x00+")  # zxing-cpp's module image: 0 is dark, 255 light
+
+
 def qr_svg(url: str, border: int = 2) -> QR:
-    """The page's own address as a QR code, drawn by the template as an inline SVG (printed pages).
-    segno encodes it; the mask pattern is fixed because scoring all eight masks (segno's default)
-    costs about five times as much, for thousands of result pages, and any mask decodes alike."""
-    code = segno.make_qr(url, error="m", boost_error=False, mask=2)
-    runs = (f"M{m.start() + border} {y + border}.5h{m.end() - m.start()}"
-            for y, row in enumerate(code.matrix)
-            for m in re.finditer(b"\x01+", bytes(row)))
-    return QR(len(code.matrix) + 2 * border, "".join(runs))
+    """The page's own address as a QR code (error correction level M), drawn by the template as
+    an inline SVG for printed pages. zxing-cpp encodes it: every result page carries its own
+    code, and its C++ encoder (mask chosen by the standard's scoring) is several times faster than
+    a pure-Python one over thousands of pages. The leaflets' few codes use segno (see leaflets.py)."""
+    code = zxingcpp.create_barcode(url, zxingcpp.BarcodeFormat.QRCode, ec_level="M")
+    modules = bytes(code.to_image(scale=1, add_quiet_zones=False))
+    size = int(len(modules) ** 0.5)
+    runs = (f"M{m.start() - y * size + border} {y + border}.5h{m.end() - m.start()}"
+            for y in range(size) for m in _DARK_RUN.finditer(modules, y * size, (y + 1) * size))
+    return QR(size + 2 * border, "".join(runs))
 
 
 @functools.lru_cache(maxsize=512)
