@@ -17,6 +17,7 @@ from .config import PROJECT_DIR
 from .config import SiteConfig
 from .config import load_config
 from .features import FEATURES
+from .i18n import install_template_gettext
 from .state import SiteState
 
 __all__ = ["create_app", "SiteState", "SiteConfig"]
@@ -57,6 +58,7 @@ def create_app(config: SiteConfig | None = None, *, content_dir: Path | None = N
     app.jinja_env.lstrip_blocks = True
     app.jinja_env.auto_reload = False
     Babel(app, locale_selector=_select_locale)
+    install_template_gettext(app, config.language_codes)
 
     @app.before_request
     def _fresh_locale() -> None:

@@ -175,11 +175,17 @@ class SiteState:
     def register_template_helpers(self, app: Flask) -> None:
         @app.context_processor
         def _switch_url():
+            args = request.view_args or {}
+            lang, path = args.get("lang"), request.path
+            # Every route with a language starts /<lang>/, so the same page in another language
+            # is the same path with the first segment swapped (asked once per language per page).
+            same_page = bool(request.endpoint) and lang is not None and path.startswith(f"/{lang}/")
+
             def switch_url(code: str) -> str:
-                args = dict(request.view_args or {})
-                if request.endpoint and "lang" in args:
-                    args["lang"] = code
-                    return url_for(request.endpoint, **args)
+                if same_page:
+                    return f"/{code}{path[len(lang) + 1:]}"
+                if request.endpoint and lang is not None:
+                    return url_for(request.endpoint, **{**args, "lang": code})
                 return page_path(code, STANDARD, HOME)
             return {"switch_url": switch_url}
 
