@@ -66,6 +66,18 @@ def breakdown(urls: list[str], languages: list[str]) -> dict[tuple[str, str], in
     return counts
 
 
+def shares(urls: list[str], jobs: int, app: Flask) -> list[list[str]]:
+    """Split the pages into `jobs` equal runs, grouped by language. Rendered fragments (a council's
+    next steps, an organisation's card, the finder's words) are cached per language in each
+    worker, so a worker that keeps to its own languages renders each of them once."""
+    languages = app.extensions["sds"].config.language_codes
+    rank = {code: i for i, code in enumerate(languages)}
+    ordered = sorted(urls, key=lambda url: rank.get(url.split("/", 2)[1], len(rank)))  # stable
+    size, extra = divmod(len(ordered), jobs)
+    bounds = [i * size + min(i, extra) for i in range(jobs + 1)]
+    return [ordered[bounds[i]:bounds[i + 1]] for i in range(jobs)]
+
+
 def _freeze_chunk(args: tuple[int, list[str], str]) -> int:
     index, urls, destination = args
     app = _APP
@@ -96,7 +108,7 @@ def freeze(app: Flask, destination: Path, jobs: int = 2, progress: Callable[[str
     global _APP, _DONE
     urls = planned_urls(app)
     jobs = max(1, min(jobs, len(urls)))
-    chunks = [(i, urls[i::jobs], str(destination)) for i in range(jobs)]
+    chunks = [(i, share, str(destination)) for i, share in enumerate(shares(urls, jobs, app))]
     _APP = app
     try:
         if jobs == 1 or "fork" not in multiprocessing.get_all_start_methods():

@@ -15,6 +15,7 @@ from flask import Flask
 from flask import current_app
 from flask import request
 from flask import url_for
+from jinja2 import pass_context
 from markupsafe import Markup
 
 from .config import PACKAGE_DIR
@@ -189,7 +190,21 @@ class SiteState:
                 return page_path(code, STANDARD, HOME)
             return {"switch_url": switch_url}
 
+        fragments: dict[tuple[str, str], Markup] = {}
+
+        @pass_context
+        def fragment(context, name: str) -> Markup:
+            """A shared piece of every page (the main navigation, the footer) rendered once per
+            language and reused: it sees only `lang` and the app's globals, so nothing of one
+            page can leak into another's."""
+            lang = context["lang"]
+            html = fragments.get((name, lang))
+            if html is None:
+                html = fragments[(name, lang)] = Markup(app.jinja_env.get_template(name).render(lang=lang).rstrip("\n"))
+            return html
+
         app.jinja_env.globals.update(
+            fragment=fragment,
             partner=self.partner,
             site=self.config.site,
             languages=self.config.languages,
