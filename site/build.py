@@ -102,11 +102,12 @@ def _freeze_chunk(args: tuple[int, list[str], str]) -> int:
     return count
 
 
-def freeze(app: Flask, destination: Path, jobs: int = 2, progress: Callable[[str], None] | None = None) -> int:
+def freeze(app: Flask, destination: Path, jobs: int = 2, progress: Callable[[str], None] | None = None,
+           urls: list[str] | None = None) -> int:
     """Write every page into `destination` (which must be empty). Returns the number of pages
-    (planned URLs); static files are copied as well."""
+    (planned URLs, or `urls` if given); static files are copied as well."""
     global _APP, _DONE
-    urls = planned_urls(app)
+    urls = planned_urls(app) if urls is None else urls
     jobs = max(1, min(jobs, len(urls)))
     chunks = [(i, share, str(destination)) for i, share in enumerate(shares(urls, jobs, app))]
     _APP = app
@@ -172,7 +173,8 @@ def build(app: Flask, out: Path, jobs: int | None = None,
         # their own process, so both cores stay busy while the other writers wait for the pages.
         independent = [w for w in state.post_build if getattr(w, "independent", False)]
         side = _start_side_process(independent, staging) if independent and jobs > 1 else None
-        pages = freeze(app, staging, jobs=jobs, progress=progress)
+        urls = planned_urls(app)
+        pages = freeze(app, staging, jobs=jobs, progress=progress, urls=urls)
         if side is not None:
             side.join()
             if side.exitcode != 0:
@@ -180,11 +182,11 @@ def build(app: Flask, out: Path, jobs: int | None = None,
         for writer in state.post_build:
             if side is None or writer not in independent:
                 writer(staging)
-        files = sum(1 for p in staging.rglob("*") if p.is_file())
+        files = sum(len(names) for _, _, names in os.walk(staging))
         seconds = time.perf_counter() - started
         publish(staging, out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return BuildReport(out, pages, files, seconds, jobs, list(state.warnings),
-                       breakdown(planned_urls(app), state.config.language_codes))
+                       breakdown(urls, state.config.language_codes))
