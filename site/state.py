@@ -208,6 +208,7 @@ class SiteState:
             partner=self.partner,
             site=self.config.site,
             languages=self.config.languages,
+            language_by_code={language.code: language for language in self.config.languages},
             page_path=page_path,
             asset_url=self.asset_url,
             picture_url=self.picture_url,
