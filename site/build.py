@@ -152,6 +152,9 @@ def freeze(app: Flask, destination: Path, jobs: int = 2, progress: Callable[[str
 
 
 def _run_writers(writers: list, staging: Path) -> None:
+    # Beside the freeze, at a lower priority: the page workers finish first, and this process
+    # then has a core to itself while the parent writes the open data files.
+    os.nice(4)
     for writer in writers:
         writer(staging)
 
@@ -189,17 +192,22 @@ def build(app: Flask, out: Path, jobs: int | None = None,
     try:
         # Writers that do not read the frozen pages (the search index) run beside the freeze, in
         # their own process, so both cores stay busy while the other writers wait for the pages.
+        # Writers marked `last` (the host configuration, made from everything in the build) run
+        # after all the others.
         independent = [w for w in state.post_build if getattr(w, "independent", False)]
+        last = [w for w in state.post_build if getattr(w, "last", False)]
         side = _start_side_process(independent, staging) if independent and jobs > 1 else None
         urls = planned_urls(app)
         pages = freeze(app, staging, jobs=jobs, progress=progress, urls=urls)
+        for writer in state.post_build:
+            if writer not in last and (side is None or writer not in independent):
+                writer(staging)
         if side is not None:
             side.join()
             if side.exitcode != 0:
                 raise RuntimeError(f"a post-build writer failed (exit code {side.exitcode}); see the error above")
-        for writer in state.post_build:
-            if side is None or writer not in independent:
-                writer(staging)
+        for writer in last:
+            writer(staging)
         files = sum(len(names) for _, _, names in os.walk(staging))
         seconds = time.perf_counter() - started
         publish(staging, out)

@@ -344,12 +344,9 @@ def nginx_snippet(out: Path, languages: list[str]) -> str:
 
 def write_host_config(state) -> Callable[[Path], None]:
     def write(staging: Path) -> None:
-        # The rules are made from what is in the build, so this must run after every other writer
-        # (open data, search index). If a feature registered a writer after this one, run again last:
-        # the build loop reaches the appended entry after the others.
-        if state.post_build and state.post_build[-1] is not write:
-            state.post_build.append(write)
-            return
+        # The rules are made from what is in the build, so this runs after every other writer
+        # (open data, search index): the build runs writers marked `last` at the very end.
         (staging / HEADERS_FILE).write_text(headers_file(staging), encoding="utf-8")
         (staging / NGINX_FILE).write_text(nginx_snippet(staging, state.config.language_codes), encoding="utf-8")
+    write.last = True
     return write
