@@ -396,7 +396,8 @@ class LanguageIndex:
         counts: Counter[str] = Counter()
         for doc in self.docs:
             for name in FIELD_BOOSTS:
-                counts.update(surfaces(getattr(doc, name)))
+                # the spans the index writer's tokenizer has just found for the same text
+                counts.update(surface for _, _, surface in cached_spans(getattr(doc, name)))
         for group in groups:
             for phrase in (*group.words, group.means):
                 for surface in surfaces(phrase):
@@ -488,6 +489,10 @@ class SearchService:
         return self.state.config.language_codes
 
     @cached_property
+    def _language_data(self) -> dict[str, LanguageData]:
+        return load_language_data(self.data_file)
+
+    @cached_property
     def digest(self) -> str:
         return input_digest(self.state.content, self.languages, self.data_file)
 
@@ -497,8 +502,7 @@ class SearchService:
             with self._lock:
                 found = self._indexes.get(lang)
                 if found is None:
-                    data = load_language_data(self.data_file)
-                    found = LanguageIndex(lang, documents(self.state.content, lang), data)
+                    found = LanguageIndex(lang, documents(self.state.content, lang), self._language_data)
                     self._indexes[lang] = found
         return found
 
