@@ -6,7 +6,8 @@
 Prints how long validation takes (content, data, rules, translations: once, when the app is
 created), then, for each process count, the median build time and pages/s over the runs (each run
 builds into an empty folder, as a fresh clone or CI does, after flushing the disk so one run's
-writes do not land in the next); then for every HTML page the gzip size of its HTML plus the CSS
+writes do not land in the next; user and system CPU show how much went to Python and how much to
+the filesystem); then for every HTML page the gzip size of its HTML plus the CSS
 it links (what the first render needs), as min / median / max, with the heaviest pages named. Target: every page <= 14 KB (14,336 bytes).
 """
 from __future__ import annotations
@@ -15,7 +16,7 @@ import argparse
 import gzip
 import os
 import re
-import shutil
+import resource
 import statistics
 import sys
 import tempfile
@@ -50,6 +51,12 @@ def first_render_sizes(out: Path) -> list[tuple[int, str]]:
     return sizes
 
 
+def _cpu() -> tuple[float, float]:
+    """User and system CPU seconds of this process and its finished children (the build's workers)."""
+    me, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + children.ru_utime, me.ru_stime + children.ru_stime
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
@@ -60,24 +67,30 @@ def main() -> int:
     app = create_app(load_config(), project_dir=PROJECT_DIR)
     validation = time.perf_counter() - started
     print(f"Validate content, data, rules and translations (once, before any build): {validation:.2f} s")
-    with tempfile.TemporaryDirectory() as tmp:
+    # The outputs are kept until the end: deleting thousands of files just before a build makes that
+    # build slower on ext4 without a journal, which skips inodes freed in the last minutes when it
+    # allocates new ones (ext4's recently_deleted() check; seen here as up to 6x the kernel time).
+    with tempfile.TemporaryDirectory(prefix=".benchmark-", dir=PROJECT_DIR) as tmp:  # where build/ is
         print(f"Build speed ({args.runs} runs each, median), each run into an empty folder, "
-              "the disk flushed between runs:")
+              "the disk flushed between runs, nothing deleted:")
         out = None
         for jobs in args.jobs:
-            times, pages = [], 0
+            times, cpu, pages = [], [], 0
             for run in range(args.runs):
-                if out is not None:
-                    shutil.rmtree(out)  # outside the timed part: the last run's pages
                 out = Path(tmp) / f"site-{jobs}-{run}"
                 os.sync()  # so the last run's writes are not flushed during this one
+                before = _cpu()
                 started = time.perf_counter()
                 report = build(app, out, jobs=jobs)
                 times.append(time.perf_counter() - started)
+                cpu.append(tuple(b - a for a, b in zip(before, _cpu())))
                 pages = report.pages
             median = statistics.median(times)
+            user = statistics.median(u for u, _ in cpu)
+            system = statistics.median(s for _, s in cpu)
             print(f"  {jobs} process(es): {pages} pages in {median:.2f} s = {pages / median:,.0f} pages/s "
-                  f"(min {min(times):.2f} s, max {max(times):.2f} s); with validation "
+                  f"(min {min(times):.2f} s = {pages / min(times):,.0f} pages/s, max {max(times):.2f} s); "
+                  f"CPU: user {user:.1f} s, system {system:.1f} s; with validation "
                   f"{pages / (median + validation):,.0f} pages/s")
 
         sizes = first_render_sizes(out)
