@@ -15,7 +15,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import multiprocessing
-import shutil
+import os
 import statistics
 import sys
 import tempfile
@@ -52,7 +52,7 @@ def finder_urls(app) -> list[str]:
 
 def freeze(app, urls: list[str], out: Path, jobs: int) -> float:
     """Freeze `urls` into `out` as sds-site build does; returns the wall-clock seconds."""
-    chunks = [(i, urls[i::jobs], str(out)) for i in range(jobs)]
+    chunks = [(i, share, str(out)) for i, share in enumerate(site_build.shares(urls, jobs, app))]
     site_build._APP = app
     started = time.perf_counter()
     try:
@@ -80,18 +80,19 @@ def main() -> int:
     urls = finder_urls(app)
     print(f"Finder pages: {len(urls)} in {len(languages)} language(s) ({', '.join(languages)}), "
           f"{len(urls) // len(languages)} per language")
-    with tempfile.TemporaryDirectory() as tmp:
+    # Every run writes into its own empty folder and nothing is deleted until the end (see
+    # benchmarks/build.py: deleting thousands of files slows the next minutes' file creation).
+    with tempfile.TemporaryDirectory(prefix=".benchmark-", dir=PROJECT_DIR) as tmp:
         for jobs in args.jobs:
             times = []
-            for _ in range(args.runs):
-                out = Path(tmp) / "out"
-                shutil.rmtree(out, ignore_errors=True)
+            for run in range(args.runs):
+                out = Path(tmp) / f"out-{jobs}-{run}"
                 out.mkdir()
+                os.sync()
                 times.append(freeze(app, urls, out, jobs))
             median = statistics.median(times)
             print(f"  {jobs} process(es): {median:.2f} s = {len(urls) / median:,.0f} pages/s "
                   f"(min {min(times):.2f} s, max {max(times):.2f} s)")
-        out = Path(tmp) / "out"
         css = len(gzip.compress((out / "static" / "css" / "site.css").read_bytes(), 9, mtime=0))
         sizes = sorted((len(gzip.compress(p.read_bytes(), 9, mtime=0)) + css, "/" + str(p.parent.relative_to(out)))
                        for p in out.glob("*/**/find/**/index.html"))
