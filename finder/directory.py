@@ -34,6 +34,7 @@ from pydantic import Field
 from pydantic import ValidationError
 from pydantic import field_validator
 
+from . import yamlio
 from .geo import Geography
 from .geo import load_geography
 
@@ -287,17 +288,13 @@ def _parse(path: Path, display: str) -> tuple[yaml.Node | None, Any] | Problem:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         return Problem(display, 1, "the file is not UTF-8 text", "save it as UTF-8")
-    loader = yaml.SafeLoader(text)
     try:
-        node = loader.get_single_node()
-        data = loader.construct_document(node) if node is not None else None
+        node, data = yamlio.node_and_data(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         what = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         return Problem(display, mark.line + 1 if mark else 1, f"this is not valid YAML ({what})",
                        "check the indentation, colons and quoting on this line and the one above")
-    finally:
-        loader.dispose()
     return node, data
 
 

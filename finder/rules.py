@@ -20,6 +20,7 @@ from pathlib import Path
 
 import yaml
 
+from . import yamlio
 from .directory import KINDS
 from .directory import Directory
 from .directory import Entry
@@ -314,8 +315,7 @@ def _signpost(check: _Checker, i: int, raw, known) -> Signpost | None:
 def parse_rules(text: str, name: str = "finder/data/rules.yml") -> Rules:
     """Validate the rules text on its own (structure, names, reachability); raise RulesError."""
     try:
-        node = yaml.compose(text)
-        data = yaml.safe_load(text)
+        node, data = yamlio.node_and_data(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise RulesError([Problem(name, mark.line + 1 if mark else 1, f"not valid YAML ({getattr(exc, 'problem', exc)})",

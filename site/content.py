@@ -28,6 +28,8 @@ from pydantic import Field
 from pydantic import ValidationError
 from pydantic import field_validator
 
+from finder import yamlio
+
 from .markdown import PICTURE_PREFIX
 from .markdown import make_parser
 from .markdown import text_blocks
@@ -149,12 +151,8 @@ class Page:
         return "\n".join(text for _, _, text in self.blocks)
 
 
-def _front_matter_lines(text: str) -> dict[str, int]:
+def _front_matter_lines(node: yaml.Node | None) -> dict[str, int]:
     """Map each top-level front-matter key to its 0-based line inside the YAML."""
-    try:
-        node = yaml.compose(text)
-    except yaml.YAMLError:
-        return {}
     if not isinstance(node, yaml.MappingNode):
         return {}
     return {k.value: k.start_mark.line for k, _ in node.value if isinstance(k, yaml.ScalarNode)}
@@ -269,7 +267,7 @@ class ContentLoader:
             return None
         yaml_text = "\n".join(lines[1:end])
         try:
-            data = yaml.safe_load(yaml_text)
+            node, data = yamlio.node_and_data(yaml_text)
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             line = (mark.line + 2) if mark else 2
@@ -282,7 +280,7 @@ class ContentLoader:
             self.issues.append(Issue(name, 2, "the front matter is not a set of 'key: value' lines",
                                      "write one 'key: value' per line"))
             return None
-        key_lines = _front_matter_lines(yaml_text)
+        key_lines = _front_matter_lines(node)
         try:
             meta = FrontMatter.model_validate(data)
         except ValidationError as exc:
