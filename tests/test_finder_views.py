@@ -321,32 +321,60 @@ def dark_modules(path: str) -> set[tuple[int, int]]:
 
 
 def test_the_qr_path_draws_exactly_the_dark_modules_of_the_code():
+    from sds_site.views.finder import QR_MASK
     from sds_site.views.finder import qr_svg
 
     for url in ("https://sds.example.scot/en/easy-read/find/dumfries-and-galloway/someone-i-care-for/"
                 "moving-to-adult-services/", "http://127.0.0.1:8000/ur/find/fife/myself/choosing/"):
         qr = qr_svg(url)
-        code = zxingcpp.create_barcode(url, zxingcpp.BarcodeFormat.QRCode, ec_level="M")
+        code = zxingcpp.create_barcode(url, zxingcpp.BarcodeFormat.QRCode, ec_level="M", data_mask=QR_MASK)
         image = bytes(code.to_image(scale=1, add_quiet_zones=False))
         width = int(len(image) ** 0.5)
         dark = {(i % width + 2, i // width + 2) for i, value in enumerate(image) if value == 0}
         assert dark and dark_modules(qr.path) == dark and qr.size == width + 4
 
 
-def test_the_result_pages_qr_code_opens_the_page(client, tmp_path):
+def qr_image(path: str, size: int, destination: Path, scale: int = 6) -> Path:
+    """Draw an SVG path of the QR code as a black-and-white PBM image, as a printer would."""
+    dark = dark_modules(path)
+    rows = [" ".join("1" if (x // scale, y // scale) in dark else "0" for x in range(size * scale))
+            for y in range(size * scale)]
+    destination.write_text(f"P1\n{size * scale} {size * scale}\n" + "\n".join(rows) + "\n")
+    return destination
+
+
+def zbarimg(*images: Path) -> list[str]:
     if shutil.which("zbarimg") is None:
         pytest.fail("zbarimg is not installed: apt-get install zbar-tools (scripts/test-all does)", pytrace=False)
+    decoded = subprocess.run(["zbarimg", "-q", "--raw", *map(str, images)], capture_output=True, text=True)
+    return decoded.stdout.splitlines()
+
+
+def test_the_result_pages_qr_code_opens_the_page(client, tmp_path):
     path = "/en/find/highland/someone-i-care-for/carer-support/"
     page = html(client.get(path))
     size = int(re.search(r'viewBox="0 0 (\d+) \d+"', page).group(1))
-    scale = 6
-    dark = dark_modules(re.search(r'<path stroke="#000" d="([^"]+)"', page).group(1))
-    rows = [" ".join("1" if (x // scale, y // scale) in dark else "0" for x in range(size * scale))
-            for y in range(size * scale)]
-    image = tmp_path / "qr.pbm"
-    image.write_text(f"P1\n{size * scale} {size * scale}\n" + "\n".join(rows) + "\n")
-    decoded = subprocess.run(["zbarimg", "-q", "--raw", str(image)], capture_output=True, text=True)
-    assert decoded.stdout.strip() == "http://127.0.0.1:8000" + path
+    image = qr_image(re.search(r'<path stroke="#000" d="([^"]+)"', page).group(1), size, tmp_path / "qr.pbm")
+    assert zbarimg(image) == ["http://127.0.0.1:8000" + path]
+
+
+def test_qr_codes_across_the_site_scan_with_the_fixed_mask(real_app, tmp_path):
+    """The codes use one data mask for speed (see qr_svg): a spread of result addresses, every
+    language and both variants, long and short, still scan with a second, independent decoder."""
+    from sds_site.build import planned_urls
+    from sds_site.views.finder import qr_svg
+
+    results = sorted((url for url in planned_urls(real_app)  # /<lang>[/easy-read]/find/<council>/<who>/<need>/
+                      if "/find/" in url and url.split("/find/")[1].count("/") == 3), key=len)
+    spread = results[::len(results) // 60] + [results[-1]]
+    urls = ["https://www.example.scot" + url for url in spread]
+    images = []
+    for i, url in enumerate(urls):
+        qr = qr_svg(url)
+        images.append(qr_image(qr.path, qr.size, tmp_path / f"qr{i}.pbm", scale=3))
+    assert len({url.split("/")[3] for url in urls}) == len(real_app.extensions["sds"].config.language_codes)
+    assert any("/easy-read/" in url for url in urls) and any("/easy-read/" not in url for url in urls)
+    assert zbarimg(*images) == urls
 
 
 def test_a_broken_rules_file_stops_the_app_with_its_file_and_line(monkeypatch):
