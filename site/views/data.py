@@ -22,6 +22,7 @@ def init_app(app) -> None:
     def write(staging):
         write_open_data(staging, load_geography(), directory, state.config.site.base_url)
 
+    write.independent = True  # writes only under /data/, which no page uses: may run beside the freeze
     state.post_build.append(write)
 
 

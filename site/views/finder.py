@@ -425,4 +425,9 @@ def init_app(app) -> None:
     app.jinja_env.filters["finder_host"] = _host
     state.add_urls(finder.urls)
     state.add_urls(finder.utility_urls, sitemap=False)
-    state.post_build.append(lambda staging: write_place_shards(staging, geography))
+
+    def write(staging):
+        write_place_shards(staging, geography)
+
+    write.independent = True  # writes only under /data/places/, which no page uses: may run beside the freeze
+    state.post_build.append(write)
