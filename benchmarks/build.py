@@ -78,10 +78,14 @@ def _build_in_child(app, out: Path, jobs: int) -> tuple[float, int]:
 
     child = context.Process(target=run)
     child.start()
-    result = receive.recv()
+    send.close()  # the child holds the only sending end: if it dies, recv() ends instead of waiting
+    try:
+        result = receive.recv()
+    except EOFError:
+        result = None
     child.join()
-    if child.exitcode != 0:
-        raise SystemExit(f"the build failed (exit code {child.exitcode})")
+    if child.exitcode != 0 or result is None:
+        raise SystemExit(f"the build failed (exit code {child.exitcode}); see the error above")
     return result
 
 
