@@ -64,7 +64,9 @@ class SiteState:
     _asset_hashes: dict = field(default_factory=dict, repr=False)
     _sitemap_generators: list = field(default_factory=list, repr=False)
     _other_generators: list = field(default_factory=list, repr=False)
-    # Functions called with the staging folder after freezing (open data, search index, headers).
+    # Functions called with the staging folder (open data, search index, headers). One marked
+    # `independent = True` never reads the frozen pages, so the build runs it beside the freeze; one
+    # marked `last = True` runs after every other; the rest run once the pages are written.
     post_build: list = field(default_factory=list, repr=False)
     # Problems that do not stop the build but must be seen (stale translations or directory entries).
     warnings: list = field(default_factory=list, repr=False)
