@@ -30,8 +30,3 @@ def node_and_data(text: str) -> tuple[yaml.Node | None, Any]:
         return _parse(text, _FAST)
     except yaml.YAMLError:
         return _parse(text, yaml.SafeLoader)  # raises PyYAML's own, portable message
-
-
-def load(text: str) -> Any:
-    """Like yaml.safe_load."""
-    return node_and_data(text)[1]

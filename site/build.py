@@ -152,8 +152,7 @@ def freeze(app: Flask, destination: Path, jobs: int = 2, progress: Callable[[str
 
 
 def _run_writers(writers: list, staging: Path) -> None:
-    # Beside the freeze, at a lower priority: the page workers finish first, and this process
-    # then has a core to itself while the parent writes the open data files.
+    # Beside the freeze, at a lower priority, so the page workers come first.
     os.nice(4)
     for writer in writers:
         writer(staging)
@@ -190,7 +189,7 @@ def build(app: Flask, out: Path, jobs: int | None = None,
     jobs = jobs or min(os.cpu_count() or 1, 4)
     started = time.perf_counter()
     try:
-        # Writers that do not read the frozen pages (the search index) run beside the freeze, in
+        # Writers that do not read the frozen pages (search index, open data) run beside the freeze, in
         # their own process, so both cores stay busy while the other writers wait for the pages.
         # Writers marked `last` (the host configuration, made from everything in the build) run
         # after all the others.

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import functools
 import re
-from itertools import cycle
-from operator import getitem
 from dataclasses import dataclass
 from datetime import date
+from itertools import cycle
+from operator import getitem
 from urllib.parse import quote
 from urllib.parse import urlsplit
 
